@@ -1,0 +1,61 @@
+"""Small file-system helpers shared by the package: atomic writes."""
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from .exceptions import OutputError
+
+__all__ = ["atomic_write_bytes", "atomic_write_text", "ensure_dir"]
+
+
+def atomic_write_bytes(path, data):
+    """Write ``data`` to ``path`` so that readers see the old or the new file.
+
+    The bytes go to a temporary file in the same folder, which is flushed and
+    then renamed over ``path``; an interruption leaves the old file intact.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path, text):
+    """Write ``text`` as UTF-8 with :func:`atomic_write_bytes`."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def ensure_dir(path, *, what="output folder"):
+    """Create the folder ``path`` if needed and check that it can be written.
+
+    Raises
+    ------
+    OutputError
+        If ``path`` is a file, cannot be created, or is not writable.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputError(
+            f"the {what} {path} is a file, not a folder; choose another path"
+        )
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=path, prefix=".probe.", delete=True)
+        probe.close()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise OutputError(
+            f"cannot write to the {what} {path} ({reason}); choose a folder "
+            "you can write to"
+        ) from exc
+    return path
