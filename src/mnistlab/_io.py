@@ -50,8 +50,8 @@ def ensure_dir(path, *, what="output folder"):
         )
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=path, prefix=".probe.", delete=True)
-        probe.close()
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".probe."):
+            pass
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise OutputError(
