@@ -3,6 +3,7 @@
 import contextlib
 import os
 import tempfile
+import uuid
 from pathlib import Path
 
 from .exceptions import OutputError
@@ -17,7 +18,11 @@ def atomic_write_bytes(path, data):
     then renamed over ``path``; an interruption leaves the old file intact.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # Not mkstemp, whose 0600 mode would survive the rename: created this way
+    # the file gets the usual permissions of the umask.
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(tmp, flags, 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
