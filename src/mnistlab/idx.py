@@ -6,6 +6,7 @@ values in C order. Files may be gzip-compressed.
 """
 
 import gzip
+import math
 import struct
 import zlib
 from pathlib import Path
@@ -128,7 +129,8 @@ def parse_idx(data, *, name="<bytes>"):
         )
     shape = struct.unpack(f">{ndim}I", data[4:header_size])
     dtype = _IDX_TYPES[code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    # Python integers: a header of large sizes must not overflow the count.
+    expected = math.prod(shape) * dtype.itemsize
     found = len(data) - header_size
     if found < expected:
         raise DataError(
@@ -140,7 +142,13 @@ def parse_idx(data, *, name="<bytes>"):
             f"{name} has {found - expected} unexpected bytes after the "
             f"{expected} bytes of data its header announces (shape {shape})"
         )
-    array = np.frombuffer(data, dtype=dtype, offset=header_size).reshape(shape)
+    try:
+        array = np.frombuffer(data, dtype=dtype, offset=header_size).reshape(shape)
+    except ValueError as exc:
+        # An empty array whose other sizes exceed what NumPy can index.
+        raise DataError(
+            f"{name} announces shape {shape}, which no array can have ({exc})"
+        ) from exc
     return array.astype(dtype.newbyteorder("="), copy=True)
 
 
