@@ -4,6 +4,7 @@ files and OpenML, all loaded into one :class:`MNIST` object.
 
 import hashlib
 import urllib.error
+import warnings
 import zlib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -283,7 +284,10 @@ def _load_idx_folder(folder, *, source):
 
 def _load_npz(path):
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        npz = np.load(path, allow_pickle=False)
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise ValueError("it holds a single array, not named arrays")
+        with npz:
             content = {key: npz[key] for key in npz.files}
     except (OSError, ValueError, zlib.error, EOFError) as exc:
         raise DataError(
@@ -297,45 +301,65 @@ def _load_npz(path):
             f"{path} lacks the array(s) {', '.join(missing)}; a Keras-style "
             f"mnist.npz holds {', '.join(needed)}"
         )
-    X_train = check_images(
-        content["x_train"], name=f"{path}:x_train", allow_single=False
-    )
-    X_test = check_images(content["x_test"], name=f"{path}:x_test", allow_single=False)
+    X_train = _check_pixels(content["x_train"], name=f"{path}:x_train")
+    X_test = _check_pixels(content["x_test"], name=f"{path}:x_test")
     y_train = check_labels(
         content["y_train"], name=f"{path}:y_train", n_samples=len(X_train)
     )
     y_test = check_labels(
         content["y_test"], name=f"{path}:y_test", n_samples=len(X_test)
     )
-    return MNIST(
-        X_train.astype(np.uint8),
-        y_train,
-        X_test.astype(np.uint8),
-        y_test,
-        source=str(path),
-    )
+    return MNIST(X_train, y_train, X_test, y_test, source=str(path))
+
+
+def _check_pixels(X, *, name):
+    X = check_images(X, name=name, allow_single=False)
+    if X.dtype != np.uint8:
+        # Casting would silently truncate such pixels, e.g. 0.5 to 0.
+        raise DataError(
+            f"{name} holds pixel values that are not whole numbers 0..255; "
+            "MNIST pixels are bytes: give the original, unscaled images"
+        )
+    return X
 
 
 def _load_openml(*, data_home):
-    from sklearn.datasets import fetch_openml
+    from sklearn.datasets import fetch_openml, get_data_home
 
     try:
-        X, y = fetch_openml(
-            "mnist_784",
-            version=1,
-            as_frame=False,
-            return_X_y=True,
-            data_home=data_home,
-            n_retries=1,
-            delay=0.1,
-            parser="liac-arff",
-        )
+        with warnings.catch_warnings():
+            # scikit-learn warns before each retry and before replacing a bad
+            # cached file; the outcome is reported once, below. Left alone,
+            # these warnings become the error when warnings are errors.
+            warnings.filterwarnings(
+                "ignore", "A network error occurred", category=UserWarning
+            )
+            warnings.filterwarnings("ignore", "Invalid cache", category=RuntimeWarning)
+            X, y = fetch_openml(
+                "mnist_784",
+                version=1,
+                as_frame=False,
+                return_X_y=True,
+                data_home=data_home,
+                n_retries=1,
+                delay=0.1,
+                parser="liac-arff",
+            )
     except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
         raise DataSourceError(
             f"cannot reach OpenML to download mnist_784 (network problem: "
             f"{reason}); check the connection, or use the MNIST copy shipped "
             "with mnistlab: source='embedded' (the default)"
+        ) from exc
+    except (LookupError, TypeError, ValueError, OSError) as exc:
+        # A cached answer that is valid JSON or ARFF but not what scikit-learn
+        # expects fails deep inside fetch_openml, e.g. with a KeyError.
+        cache = Path(get_data_home(data_home)) / "openml"
+        raise DataSourceError(
+            f"cannot read OpenML's mnist_784 ({type(exc).__name__}: {exc}); its "
+            f"download cache in {cache} may be damaged: delete that folder and "
+            "retry, or use source='embedded' (the default)"
         ) from exc
     X = check_images(X, name="OpenML mnist_784 data", allow_single=False)
     y = check_labels(y, name="OpenML mnist_784 target", n_samples=len(X))
