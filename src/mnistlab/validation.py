@@ -165,12 +165,14 @@ def check_labels(y, *, name="y", n_samples=None):
         raise InputError(f"{name} must hold whole digit labels 0..9")
     if y.dtype.kind not in "iuf":
         raise InputError(f"{name} must hold digit labels 0..9, got dtype {y.dtype}")
-    y = y.astype(np.int64)
+    # The range is checked before the cast, which would wrap or warn on labels
+    # too large for int64.
     if y.size and (y.min() < 0 or y.max() > 9):
         raise InputError(
             f"{name} must hold digit labels 0..9, got values from {y.min()} to "
             f"{y.max()}"
         )
+    y = y.astype(np.int64)
     if n_samples is not None and y.shape[0] != n_samples:
         raise InputError(
             f"{name} has {y.shape[0]} labels but there are {n_samples} images; "
