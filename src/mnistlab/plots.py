@@ -6,6 +6,7 @@ none calls ``plt.show()``. The report closes every figure it makes.
 
 import numpy as np
 
+from .exceptions import InputError
 from .validation import IMAGE_SHAPE, check_images
 
 __all__ = [
@@ -44,7 +45,10 @@ def plot_digit(image, *, ax=None, cmap="binary", title=None):
     """
     pixels = check_images(image, name="image")
     if len(pixels) != 1:
-        raise ValueError(f"plot_digit draws one image, got {len(pixels)}")
+        raise InputError(
+            f"image must be one digit of shape (784,) or (28, 28), got "
+            f"{len(pixels)} images; draw several with plot_digits"
+        )
     ax = _new_axes(ax, figsize=(2.5, 2.5))
     ax.imshow(pixels.reshape(IMAGE_SHAPE), cmap=cmap, vmin=0, vmax=255)
     ax.set_axis_off()
