@@ -130,24 +130,29 @@ class _Search:
         dots = _pair_dots(self.Xq, Q[q_local], self.Xf, c_index)
         self.state.merge(Q, q_local, c_index, self.nf[c_index] - 2 * dots)
 
-    def result(self, scan_order=None):
-        """Distances and indices; ties across the k-th place resolved as
-        scikit-learn's scan resolves them (``scan_order[q]``: the fit points
-        that query ``q`` was searched among, in scikit-learn's order)."""
-        k = self.k
-        scores = self.state.scores[:, :k].copy()
-        indices = self.state.indices[:, :k].copy()
-        tied = np.flatnonzero(self.state.scores[:, k] == scores[:, k - 1])
-        for q in tied:
-            cand = np.arange(len(self.Xf)) if scan_order is None else scan_order(q)
-            dots = self.Xf[cand].astype(np.int64) @ self.Xq[q].astype(np.int64)
-            cand_scores = self.nf[cand] - 2 * dots
-            keep = _heap_select(cand_scores, k)
-            order = np.lexsort((cand[keep], cand_scores[keep]))
-            indices[q] = cand[keep][order]
-            scores[q] = cand_scores[keep][order]
-        dist2 = self.nq[:, None] + scores
-        return np.sqrt(dist2.astype(np.float64)), indices
+    def result(self, ks, scan_order=None):
+        """Distances and indices of the ``k`` nearest, for each ``k`` in ``ks``.
+
+        Ties across the k-th place are resolved as scikit-learn's scan
+        resolves them; ``scan_order(q)`` gives the fit points that query
+        ``q`` is searched among, in scikit-learn's order (all by default).
+        """
+        found = {}
+        for k in ks:
+            scores = self.state.scores[:, :k].copy()
+            indices = self.state.indices[:, :k].copy()
+            tied = np.flatnonzero(self.state.scores[:, k] == scores[:, k - 1])
+            for q in tied:
+                cand = np.arange(len(self.Xf)) if scan_order is None else scan_order(q)
+                dots = self.Xf[cand].astype(np.int64) @ self.Xq[q].astype(np.int64)
+                cand_scores = self.nf[cand] - 2 * dots
+                keep = _heap_select(cand_scores, k)
+                order = np.lexsort((cand[keep], cand_scores[keep]))
+                indices[q] = cand[keep][order]
+                scores[q] = cand_scores[keep][order]
+            dist2 = self.nq[:, None] + scores
+            found[k] = (np.sqrt(dist2.astype(np.float64)), indices)
+        return found
 
 
 def _heap_select(scores, k):
@@ -220,13 +225,22 @@ def _check_pixels(X, name):
 
 
 def _check_k(n_neighbors, n_fit):
-    if not isinstance(n_neighbors, int | np.integer) or n_neighbors < 1:
-        raise ValueError(f"n_neighbors must be a positive integer, got {n_neighbors!r}")
-    if n_neighbors > n_fit:
-        raise ValueError(
-            f"n_neighbors={n_neighbors} is more than the {n_fit} points searched"
-        )
-    return int(n_neighbors)
+    """Return the list of k asked for (one or several)."""
+    ks = [n_neighbors] if np.isscalar(n_neighbors) else list(n_neighbors)
+    for k in ks:
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+            raise ValueError(f"n_neighbors must be positive integers, got {k!r}")
+        if k > n_fit:
+            raise ValueError(
+                f"n_neighbors={k} is more than the {n_fit} points searched"
+            )
+    if not ks:
+        raise ValueError("n_neighbors must name at least one number of neighbours")
+    return [int(k) for k in ks]
+
+
+def _answer(found, n_neighbors):
+    return found[int(n_neighbors)] if np.isscalar(n_neighbors) else found
 
 
 def kneighbors(X_query, X_fit, n_neighbors, *, chunk_rows=2048, chunk_cols=32768):
@@ -243,8 +257,9 @@ def kneighbors(X_query, X_fit, n_neighbors, *, chunk_rows=2048, chunk_cols=32768
         Query images, whole pixel values 0..255.
     X_fit : array-like of shape (n_fit, 784)
         The images searched.
-    n_neighbors : int
-        Neighbours per query.
+    n_neighbors : int or list of int
+        Neighbours per query. With a list, the searches for each number are
+        done at once and a dict ``{k: (distances, indices)}`` is returned.
     chunk_rows, chunk_cols : int
         Block sizes of the matrix product (memory: 4 bytes per cell).
 
@@ -265,8 +280,8 @@ def kneighbors(X_query, X_fit, n_neighbors, *, chunk_rows=2048, chunk_cols=32768
     """
     X_query = _check_pixels(X_query, "X_query")
     X_fit = _check_pixels(X_fit, "X_fit")
-    k = _check_k(n_neighbors, len(X_fit))
-    search = _Search(X_query, X_fit, k)
+    ks = _check_k(n_neighbors, len(X_fit))
+    search = _Search(X_query, X_fit, max(ks))
     q32 = X_query.astype(np.float32)
     f32 = X_fit.astype(np.float32) * np.float32(-2)
     for r0 in range(0, len(X_query), chunk_rows):
@@ -274,7 +289,7 @@ def kneighbors(X_query, X_fit, n_neighbors, *, chunk_rows=2048, chunk_cols=32768
         for c0 in range(0, len(X_fit), chunk_cols):
             C = np.arange(c0, min(c0 + chunk_cols, len(X_fit)))
             search.update(Q, C, q32[Q] @ f32[C].T)
-    return search.result()
+    return _answer(search.result(ks), n_neighbors)
 
 
 def fold_kneighbors(X, test_folds, n_neighbors, *, chunk_rows=2048):
@@ -291,8 +306,9 @@ def fold_kneighbors(X, test_folds, n_neighbors, *, chunk_rows=2048):
         Images, whole pixel values 0..255.
     test_folds : array-like of shape (n_samples,)
         The fold in which each image is a validation image.
-    n_neighbors : int
-        Neighbours per image.
+    n_neighbors : int or list of int
+        Neighbours per image; with a list, a dict ``{k: (distances,
+        indices)}`` as in :func:`kneighbors`.
     chunk_rows : int, default=2048
         Rows per block of the matrix product.
 
@@ -311,8 +327,8 @@ def fold_kneighbors(X, test_folds, n_neighbors, *, chunk_rows=2048):
             f"{test_folds.shape}"
         )
     folds = [np.flatnonzero(test_folds == f) for f in np.unique(test_folds)]
-    k = _check_k(n_neighbors, len(X) - max(len(f) for f in folds))
-    search = _Search(X, X, k)
+    ks = _check_k(n_neighbors, len(X) - max(len(f) for f in folds))
+    search = _Search(X, X, max(ks))
     X32 = X.astype(np.float32)
     for a, fold_a in enumerate(folds):
         for fold_b in folds[a + 1 :]:
@@ -323,7 +339,8 @@ def fold_kneighbors(X, test_folds, n_neighbors, *, chunk_rows=2048):
                 G = X32[A] @ Xb.T
                 search.update(A, fold_b, G)
                 search.update(fold_b, A, G, queries_on_rows=False)
-    return search.result(lambda q: np.flatnonzero(test_folds != test_folds[q]))
+    found = search.result(ks, lambda q: np.flatnonzero(test_folds != test_folds[q]))
+    return _answer(found, n_neighbors)
 
 
 def vote(neigh_labels, neigh_dist=None, *, weights="uniform", n_classes=None):

@@ -1,0 +1,169 @@
+"""Cross-validation that fits each fold once.
+
+The chapter asks the same fold models for their accuracy
+(``cross_val_score``), their predictions (``cross_val_predict``) and their
+decision scores (``cross_val_predict(..., method="decision_function")``).
+Here each fold is fitted once, asked everything at once, and its answers are
+kept in the :class:`~mnistlab.cache.FoldCache`; the results equal those of
+the separate scikit-learn calls, since each fit is deterministic.
+"""
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from .cache import FoldCache
+
+__all__ = [
+    "Task",
+    "assemble",
+    "data_fingerprint",
+    "fold_accuracies",
+    "fold_tasks",
+    "run_tasks",
+    "stratified_folds",
+]
+
+log = logging.getLogger("mnistlab")
+
+
+def stratified_folds(y, *, cv=3, shuffle=False, random_state=None, stratify=True):
+    """The (train, test) index pairs that scikit-learn's ``cv=int`` uses.
+
+    For a classifier and class labels this is ``StratifiedKFold(cv)``
+    (no shuffling), for multilabel targets ``KFold(cv)``.
+    """
+    if stratify:
+        splitter = StratifiedKFold(cv, shuffle=shuffle, random_state=random_state)
+    else:
+        splitter = KFold(cv, shuffle=shuffle, random_state=random_state)
+    X_dummy = np.zeros((len(y), 1))
+    return [(train, test) for train, test in splitter.split(X_dummy, y)]
+
+
+def describe(estimator):
+    """A JSON-serialisable description of an estimator and its parameters."""
+    params = {
+        name: value
+        if isinstance(value, int | float | str | bool | None)
+        else repr(value)
+        for name, value in sorted(estimator.get_params(deep=True).items())
+    }
+    return {"class": type(estimator).__name__, "params": params}
+
+
+def data_fingerprint(*arrays):
+    """A SHA-256 over arrays' shapes, dtypes and bytes (identifies the data)."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def index_digest(indices):
+    """A short digest of an index array (identifies a fold)."""
+    return hashlib.sha256(np.ascontiguousarray(indices, dtype=np.int64)).hexdigest()[
+        :16
+    ]
+
+
+@dataclass
+class Task:
+    """One fit (or other computation) whose arrays are cached.
+
+    Attributes
+    ----------
+    description : dict
+        What is computed; becomes the cache key. ``description["name"]``
+        labels the task in logs and in the run manifest.
+    compute : callable
+        Returns a dict of arrays.
+    """
+
+    description: dict
+    compute: object
+
+
+def _run_one(task, cache):
+    start, cpu = time.perf_counter(), time.process_time()
+    arrays = cache.get(task.description, task.compute)
+    wall = time.perf_counter() - start
+    log.debug("%s: %.1f s", task.description.get("name"), wall)
+    return arrays, wall, time.process_time() - cpu
+
+
+def run_tasks(tasks, *, cache=None, n_jobs=None):
+    """Run tasks, in parallel threads, each served from the cache if it can be.
+
+    scikit-learn's fitting loops release the GIL, so threads share the data
+    without copies and keep both cores busy.
+
+    Returns
+    -------
+    results : list of dict
+        The arrays of each task, in order.
+    """
+    cache = cache if cache is not None else FoldCache(None)
+    if n_jobs in (None, 1) or len(tasks) <= 1:
+        outcomes = [_run_one(task, cache) for task in tasks]
+    else:
+        outcomes = Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(_run_one)(task, cache) for task in tasks
+        )
+    return [arrays for arrays, _, _ in outcomes]
+
+
+def fold_tasks(
+    name, estimator, X, y, folds, *, methods=("predict",), data_key, extra=None
+):
+    """One :class:`Task` per fold: fit a clone on the training part and
+    apply each of ``methods`` to the test part."""
+    tasks = []
+    for i, (train, test) in enumerate(folds):
+        description = {
+            "name": f"{name} fold {i + 1}/{len(folds)}",
+            "estimator": describe(estimator),
+            "data": data_key,
+            "train": index_digest(train),
+            "test": index_digest(test),
+            "methods": list(methods),
+            "extra": extra,
+        }
+        tasks.append(
+            Task(description, _fold_compute(estimator, X, y, train, test, methods))
+        )
+    return tasks
+
+
+def _fold_compute(estimator, X, y, train, test, methods):
+    def compute():
+        model = clone(estimator).fit(X[train], y[train])
+        X_test = X[test]
+        return {method: getattr(model, method)(X_test) for method in methods}
+
+    return compute
+
+
+def assemble(fold_results, folds, method, n_samples):
+    """Put each fold's output back in sample order, as ``cross_val_predict``."""
+    first = fold_results[0][method]
+    out = np.empty((n_samples, *first.shape[1:]), dtype=first.dtype)
+    for result, (_, test) in zip(fold_results, folds, strict=True):
+        out[test] = result[method]
+    return out
+
+
+def fold_accuracies(fold_results, folds, y):
+    """Accuracy of each fold's predictions, as ``cross_val_score`` reports."""
+    return [
+        float(np.mean(result["predict"] == y[test]))
+        for result, (_, test) in zip(fold_results, folds, strict=True)
+    ]
