@@ -72,6 +72,7 @@ def run_multiclass(
     n_svc_samples=2000,
     cv=3,
     random_state=42,
+    max_iter=None,
     n_jobs=None,
     cache=None,
     data_key=None,
@@ -97,6 +98,8 @@ def run_multiclass(
         Number of folds.
     random_state : int, default=42
         Seed of the models.
+    max_iter : int, default=None
+        The SGD's ``max_iter``; ``None`` keeps scikit-learn's default (1000).
     n_jobs : int, default=None
         Parallel threads: fits run side by side, and each SGD trains its ten
         one-vs-rest problems in parallel.
@@ -120,6 +123,8 @@ def run_multiclass(
     # Both cores for the ten one-vs-rest problems of each SGD; the result does
     # not depend on n_jobs (the seeds are drawn before the problems start).
     sgd = SGDClassifier(random_state=random_state, n_jobs=n_jobs)
+    if max_iter is not None:
+        sgd.set_params(max_iter=int(max_iter))
     folds = stratified_folds(y, cv=cv)
     X_scaled = StandardScaler().fit_transform(X)
     tasks = [
