@@ -34,7 +34,7 @@ def library_versions():
     import scipy
     import sklearn
 
-    from . import __version__
+    from ._version import __version__
 
     return {
         "mnistlab": __version__,

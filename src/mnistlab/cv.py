@@ -11,6 +11,7 @@ the separate scikit-learn calls, since each fit is deterministic.
 import hashlib
 import logging
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,7 @@ from sklearn.base import clone
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from .cache import FoldCache
+from .exceptions import MnistlabWarning
 
 __all__ = [
     "Task",
@@ -44,7 +46,28 @@ def stratified_folds(y, *, cv=3, shuffle=False, random_state=None, stratify=True
     else:
         splitter = KFold(cv, shuffle=shuffle, random_state=random_state)
     X_dummy = np.zeros((len(y), 1))
-    return [(train, test) for train, test in splitter.split(X_dummy, y)]
+    folds = [(train, test) for train, test in splitter.split(X_dummy, y)]
+    _warn_missing_classes(y, folds)
+    return folds
+
+
+def _warn_missing_classes(y, folds):
+    """Warn when a fold trains without a class that it is tested on."""
+    y = np.asarray(y)
+    if y.ndim != 1:
+        return
+    for i, (train, test) in enumerate(folds):
+        missing = np.setdiff1d(np.unique(y[test]), np.unique(y[train]))
+        if len(missing):
+            warnings.warn(
+                f"fold {i + 1} of {len(folds)} trains without the class(es) "
+                f"{missing.tolist()} that it is tested on: the labels look sorted "
+                "and the folds are not shuffled; shuffle the data (or use "
+                "stratified folds) so every fold sees every class",
+                MnistlabWarning,
+                stacklevel=3,
+            )
+            return
 
 
 def describe(estimator):
