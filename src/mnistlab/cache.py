@@ -13,7 +13,6 @@ import hashlib
 import io
 import json
 import logging
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -93,13 +92,17 @@ class FoldCache:
         path = self._path(key)
         if not path.is_file():
             return None
+        # A damaged file can make zipfile or NumPy's header parser raise almost
+        # anything (NotImplementedError for a garbled compression method,
+        # tokenize.TokenError for a garbled header); none of it is worth more
+        # than computing the entry again.
         try:
             with np.load(path, allow_pickle=False) as npz:
                 arrays = {name: npz[name] for name in npz.files}
             stored = str(arrays.pop(_DIGEST_KEY))
             if stored != _digest(arrays):
                 raise ValueError("content does not match its checksum")
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        except Exception as exc:
             log.warning("damaged cache entry %s (%s): computing it again", path, exc)
             path.unlink(missing_ok=True)
             return None
