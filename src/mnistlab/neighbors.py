@@ -18,6 +18,7 @@ using it for both directions.
 
 import numpy as np
 
+from .exceptions import InputError
 from .validation import check_images
 
 __all__ = ["kneighbors", "fold_kneighbors", "vote"]
@@ -217,7 +218,7 @@ def _pair_dots(A, rows_a, B, rows_b, *, batch=16384):
 def _check_pixels(X, name):
     X = check_images(X, name=name, allow_single=False)
     if X.dtype != np.uint8:
-        raise ValueError(
+        raise InputError(
             f"{name} must hold whole pixel values 0..255 for the exact search, "
             "got non-integer values"
         )
@@ -229,13 +230,13 @@ def _check_k(n_neighbors, n_fit):
     ks = [n_neighbors] if np.isscalar(n_neighbors) else list(n_neighbors)
     for k in ks:
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-            raise ValueError(f"n_neighbors must be positive integers, got {k!r}")
+            raise InputError(f"n_neighbors must be positive integers, got {k!r}")
         if k > n_fit:
-            raise ValueError(
+            raise InputError(
                 f"n_neighbors={k} is more than the {n_fit} points searched"
             )
     if not ks:
-        raise ValueError("n_neighbors must name at least one number of neighbours")
+        raise InputError("n_neighbors must name at least one number of neighbours")
     return [int(k) for k in ks]
 
 
@@ -322,7 +323,7 @@ def fold_kneighbors(X, test_folds, n_neighbors, *, chunk_rows=2048):
     X = _check_pixels(X, "X")
     test_folds = np.asarray(test_folds)
     if test_folds.shape != (len(X),):
-        raise ValueError(
+        raise InputError(
             f"test_folds must have one entry per image ({len(X)}), got shape "
             f"{test_folds.shape}"
         )
@@ -379,7 +380,7 @@ def vote(neigh_labels, neigh_dist=None, *, weights="uniform", n_classes=None):
         rows = exact.any(axis=1)
         w[rows] = exact[rows]
     else:
-        raise ValueError(f"weights must be 'uniform' or 'distance', got {weights!r}")
+        raise InputError(f"weights must be 'uniform' or 'distance', got {weights!r}")
     rows = np.arange(n_queries)
     y_pred = np.empty((n_queries, n_outputs), dtype=np.int64)
     for out in range(n_outputs):
