@@ -286,10 +286,12 @@ def kneighbors(X_query, X_fit, n_neighbors, *, chunk_rows=2048, chunk_cols=32768
     q32 = X_query.astype(np.float32)
     f32 = X_fit.astype(np.float32) * np.float32(-2)
     for r0 in range(0, len(X_query), chunk_rows):
-        Q = np.arange(r0, min(r0 + chunk_rows, len(X_query)))
+        r1 = min(r0 + chunk_rows, len(X_query))
         for c0 in range(0, len(X_fit), chunk_cols):
-            C = np.arange(c0, min(c0 + chunk_cols, len(X_fit)))
-            search.update(Q, C, q32[Q] @ f32[C].T)
+            c1 = min(c0 + chunk_cols, len(X_fit))
+            # Slices, not index arrays: no copy of the operands.
+            G = q32[r0:r1] @ f32[c0:c1].T
+            search.update(np.arange(r0, r1), np.arange(c0, c1), G)
     return _answer(search.result(ks), n_neighbors)
 
 
