@@ -109,6 +109,18 @@ def _build_parser():
         f"stopped after {QUICK_SGD_MAX_ITER} epochs",
     )
     report.add_argument(
+        "--n-train",
+        type=_positive_int,
+        default=None,
+        help="use only the first N training images (default: all 60,000)",
+    )
+    report.add_argument(
+        "--n-test",
+        type=_positive_int,
+        default=None,
+        help="use only the first N test images (default: all 10,000)",
+    )
+    report.add_argument(
         "--only",
         nargs="+",
         metavar="SECTION",
@@ -245,6 +257,10 @@ def _run_report(args, out):
         options.update(
             n_train=QUICK_N_TRAIN, n_test=QUICK_N_TEST, sgd_max_iter=QUICK_SGD_MAX_ITER
         )
+    if args.n_train is not None:
+        options["n_train"] = args.n_train
+    if args.n_test is not None:
+        options["n_test"] = args.n_test
     sections = check_sections(args.only)
     progress = _Progress(sections, quiet=args.quiet, stream=sys.stderr)
     with progress, warnings.catch_warnings(record=True) as caught:
