@@ -97,7 +97,9 @@ class FoldCache:
         # tokenize.TokenError for a garbled header); none of it is worth more
         # than computing the entry again.
         try:
-            with np.load(path, allow_pickle=False) as npz:
+            # The file is opened here, not by np.load, which leaves it open when
+            # the zip cannot be read.
+            with path.open("rb") as file, np.load(file, allow_pickle=False) as npz:
                 arrays = {name: npz[name] for name in npz.files}
             stored = str(arrays.pop(_DIGEST_KEY))
             if stored != _digest(arrays):
