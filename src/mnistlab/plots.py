@@ -510,7 +510,7 @@ def plot_confusion_matrix(
     labels = [str(i) for i in range(n)] if labels is None else list(labels)
     if len(labels) != n:
         raise InputError(f"labels must name {n} classes, got {len(labels)}")
-    ax = _new_axes(ax, figsize=(5.2, 4.4))
+    ax = _new_axes(ax, figsize=(4.6, 3.9))
     percent = normalize or errors_only
     image = ax.imshow(values, cmap="Reds" if errors_only else "Blues", vmin=0)
     ax.figure.colorbar(image, ax=ax, label="% of the row" if percent else "Images")
@@ -526,7 +526,11 @@ def plot_confusion_matrix(
             text = f"{value:d}"
         color = "white" if high and value > 0.6 * high else "black"
         size = 8 if n > 5 else 11
-        ax.text(col, row, text, ha="center", va="center", color=color, fontsize=size)
+        cell = ax.text(
+            col, row, text, ha="center", va="center", color=color, fontsize=size
+        )
+        # Inside the Axes by construction: no need to measure for the layout.
+        cell.set_in_layout(False)
 
     ax.set_xticks(range(n), labels)
     ax.set_yticks(range(n), labels)
