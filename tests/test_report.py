@@ -320,6 +320,7 @@ def test_summary_states_the_run(page, result):
     assert "embedded" in words
     assert f"{N_TRAIN:,} training and {N_TEST:,} test images" in words
     assert "Quick run on a subset" in words
+    assert "Warnings during the run" not in words
     assert "stopped after 20 epochs" in words
     for number in (
         f"{metrics['binary']['roc_auc']['sgd']:.4f}",
@@ -518,6 +519,16 @@ def test_page_escapes_the_runs_text(small_result, tmp_path):
     text = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "&lt;b&gt;x&lt;/b&gt; &amp; y" in text
     assert "<b>x</b>" not in text
+
+
+def test_page_lists_the_runs_warnings(small_result, tmp_path):
+    caught = ["ConvergenceWarning: Maximum number of iteration reached"]
+
+    write_report(small_result, tmp_path, run_info={"warnings": caught})
+
+    page = Page((tmp_path / "index.html").read_text(encoding="utf-8"))
+    assert "Warnings during the run" in page.text("header")
+    assert caught[0] in page.text("header")
 
 
 def test_report_refuses_what_is_not_a_chapter_result(tmp_path):

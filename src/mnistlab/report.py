@@ -233,7 +233,7 @@ def write_report(result, out_dir, *, run_info=None):
     out_dir = ensure_dir(out_dir, what="report folder")
     figures_dir = ensure_dir(out_dir / "figures", what="report's figures folder")
     figures = _render_figures(result)
-    html = _render_html(result, metrics, figures)
+    html = _render_html(result, metrics, figures, run_info or {})
 
     for figure in figures:
         atomic_write_bytes(figures_dir / f"{figure['name']}.png", figure["png"])
@@ -377,8 +377,14 @@ def _environment():
     return environment
 
 
-def _render_html(result, metrics, figures):
+def _render_html(result, metrics, figures, run_info):
     from . import __version__
+
+    # Warnings the caller caught while the chapter ran (the command line
+    # records them in run_info) belong on the page too.
+    caught = run_info.get("warnings", [])
+    caught = caught if isinstance(caught, list) else [caught]
+    messages = list(dict.fromkeys(str(w) for w in [*result.warnings, *caught]))
 
     by_section = {}
     for figure in figures:
@@ -406,7 +412,7 @@ def _render_html(result, metrics, figures):
         total_wall=sum(t["wall"] for t in result.timings.values()),
         total_cpu=sum(t["cpu"] for t in result.timings.values()),
         key_numbers=_key_numbers(result, metrics),
-        warnings=[str(w) for w in result.warnings],
+        warnings=messages,
         sections=sections,
     )
 
