@@ -79,6 +79,12 @@ def small_result(mnist, tmp_path_factory):
     return run(mnist, tmp_path_factory, sections=["data", "multilabel"])
 
 
+@pytest.fixture(scope="module")
+def tiny_result(mnist, tmp_path_factory):
+    """One section without figures, for the tests of writing and escaping."""
+    return run(mnist, tmp_path_factory, sections=["multilabel"])
+
+
 def shared_report(result, tmp_path_factory):
     """The full report, written once in the session's base folder.
 
@@ -472,12 +478,12 @@ class Interrupted:
 
 
 def test_an_interrupted_write_keeps_the_previous_index(
-    small_result, tmp_path, monkeypatch
+    tiny_result, tmp_path, monkeypatch
 ):
-    write_report(small_result, tmp_path)
+    write_report(tiny_result, tmp_path)
     before = (tmp_path / "index.html").read_bytes()
     changed = dataclasses.replace(
-        small_result, dataset={**small_result.dataset, "source": "another copy"}
+        tiny_result, dataset={**tiny_result.dataset, "source": "another copy"}
     )
     Interrupted(monkeypatch, "index.html")
 
@@ -509,9 +515,9 @@ def test_report_leaves_no_figure_open(report_dir):
     assert plt.get_fignums() == []
 
 
-def test_page_escapes_the_runs_text(small_result, tmp_path):
+def test_page_escapes_the_runs_text(tiny_result, tmp_path):
     odd = dataclasses.replace(
-        small_result, dataset={**small_result.dataset, "source": "<b>x</b> & y"}
+        tiny_result, dataset={**tiny_result.dataset, "source": "<b>x</b> & y"}
     )
 
     write_report(odd, tmp_path)
@@ -521,10 +527,10 @@ def test_page_escapes_the_runs_text(small_result, tmp_path):
     assert "<b>x</b>" not in text
 
 
-def test_page_lists_the_runs_warnings(small_result, tmp_path):
+def test_page_lists_the_runs_warnings(tiny_result, tmp_path):
     caught = ["ConvergenceWarning: Maximum number of iteration reached"]
 
-    write_report(small_result, tmp_path, run_info={"warnings": caught})
+    write_report(tiny_result, tmp_path, run_info={"warnings": caught})
 
     page = Page((tmp_path / "index.html").read_text(encoding="utf-8"))
     assert "Warnings during the run" in page.text("header")
@@ -544,25 +550,25 @@ def test_report_refuses_what_is_not_a_chapter_result(tmp_path):
     ],
 )
 def test_report_refuses_run_info_json_cannot_hold(
-    small_result, tmp_path, run_info, match
+    tiny_result, tmp_path, run_info, match
 ):
     with pytest.raises(InputError, match=match):
-        write_report(small_result, tmp_path / "out", run_info=run_info)
+        write_report(tiny_result, tmp_path / "out", run_info=run_info)
     assert not (tmp_path / "out").exists()
 
 
-def test_report_refuses_a_file_as_folder(small_result, tmp_path):
+def test_report_refuses_a_file_as_folder(tiny_result, tmp_path):
     path = tmp_path / "file"
     path.write_text("")
 
     with pytest.raises(OutputError, match="is a file, not a folder"):
-        write_report(small_result, path)
+        write_report(tiny_result, path)
 
 
-def test_run_manifest_turns_numpy_values_into_json(small_result):
+def test_run_manifest_turns_numpy_values_into_json(tiny_result):
     import numpy as np
 
-    manifest = run_manifest(small_result, run_info={"n": np.int64(3)})
+    manifest = run_manifest(tiny_result, run_info={"n": np.int64(3)})
 
     assert manifest["run_info"] == {"n": 3}
     assert type(manifest["run_info"]["n"]) is int

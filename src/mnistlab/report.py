@@ -402,6 +402,7 @@ def _render_html(result, metrics, figures, run_info):
     template = _environment().get_template("report.html.j2")
     return template.render(
         version=__version__,
+        n_sections=len(SECTIONS),
         dataset=result.dataset,
         options=result.options,
         quick=_is_quick(result),
