@@ -279,7 +279,9 @@ def run_binary(
         raise InputError(
             f"X_train has {len(X)} images but y_train has {len(y_train_5)} labels"
         )
-    data_key = data_key or data_fingerprint(X, y_train_5)
+    # Every fit learns y_train == positive_digit, which a caller's key of the
+    # images and digits does not tell apart from another digit's detector.
+    data_key = f"{data_key or data_fingerprint(X, y_train_5)}|digit {positive_digit}"
     X = X.astype(np.float64)
     sgd = SGDClassifier(random_state=random_state)
     forest = RandomForestClassifier(random_state=random_state)
@@ -402,7 +404,7 @@ def _summarise(
         y_train_pred=y_train_pred,
         confusion_matrix=confusion_matrix(y_train_5, y_train_pred),
         perfect_confusion_matrix=confusion_matrix(y_train_5, y_train_5),
-        precision=float(precision_score(y_train_5, y_train_pred)),
+        precision=float(precision_score(y_train_5, y_train_pred, zero_division=0)),
         recall=float(recall_score(y_train_5, y_train_pred)),
         f1=float(f1_score(y_train_5, y_train_pred)),
         y_scores=y_scores,
@@ -420,7 +422,9 @@ def _summarise(
         fpr_forest=fpr_f,
         tpr_forest=tpr_f,
         roc_auc_forest=float(roc_auc_score(y_train_5, y_scores_forest)),
-        forest_precision=float(precision_score(y_train_5, y_pred_forest)),
+        forest_precision=float(
+            precision_score(y_train_5, y_pred_forest, zero_division=0)
+        ),
         forest_recall=float(recall_score(y_train_5, y_pred_forest)),
         forest_f1=float(f1_score(y_train_5, y_pred_forest)),
         options={"target_precision": target_precision},
