@@ -21,6 +21,7 @@ from .multiclass import run_multiclass
 from .multilabel import run_multilabel
 from .multioutput import run_denoising
 from .plots import plot_digit, plot_digits
+from .report import write_report
 
 __all__ = [
     "MNIST",
@@ -36,6 +37,7 @@ __all__ = [
     "run_multilabel",
     "threshold_for",
     "tune_knn",
+    "write_report",
     "ChecksumError",
     "DataError",
     "DataSourceError",
