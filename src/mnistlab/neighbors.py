@@ -4,12 +4,17 @@ The chapter's KNN experiments spend nearly all their time finding the
 nearest training images of each query image. scikit-learn computes the
 squared distances as ``|x|^2 - 2 x.y + |y|^2`` with a float64 matrix product;
 for pixels 0..255 every term is an integer below 2**53, so its distances are
-exact and ties between equal distances are broken by the lower index. Here
-the matrix product runs in float32 (twice the speed), which is not exact; a
-rigorous bound on its rounding error selects a small candidate set per query
-that is sure to contain the true neighbours, and the candidates are then
-re-scored in exact integer arithmetic. The result (neighbours and distances)
-is the one scikit-learn returns, tie-breaking included.
+exact. Which of several equally distant points it keeps is decided by a
+bounded heap that it fills in index order, not simply by the lower index.
+Here the matrix product runs in float32 (twice the speed), which is not
+exact; a rigorous bound on its rounding error selects a small candidate set
+per query that is sure to contain the true neighbours, and the candidates
+are then re-scored in exact integer arithmetic. The result (neighbours and
+distances) is the one scikit-learn returns, tie-breaking included, when it
+searches query by query: it does so when there are fewer fit points than
+queries or more than 4 * 256 queries per thread. With fewer queries it
+searches chunks of fit points in parallel and may keep another of equally
+distant points; the distances are the same either way.
 
 :func:`fold_kneighbors` serves cross-validation: each image's neighbours
 among the images of the other folds, computing each pair of folds once and
@@ -249,8 +254,10 @@ def kneighbors(X_query, X_fit, n_neighbors, *, chunk_rows=2048, chunk_cols=32768
 
     Gives the result of ``NearestNeighbors(n_neighbors).fit(X_fit)
     .kneighbors(X_query)`` with the default brute-force Euclidean search,
-    neighbour sets and distances alike (ties go to the lower index), in about
-    half the time.
+    neighbour sets and distances alike (for the choice among equally distant
+    points, see the module's notes), in about half the time. Equally distant
+    neighbours are listed by index; scikit-learn's final sort is not stable
+    and may list them in another order.
 
     Parameters
     ----------
