@@ -19,6 +19,7 @@ from mnistlab.cv import (
     run_tasks,
     stratified_folds,
 )
+from mnistlab.exceptions import MnistlabWarning
 
 METHODS = ("predict", "decision_function")
 
@@ -153,3 +154,25 @@ def test_data_fingerprint_changes_with_the_data(mnist, change):
 
     assert data_fingerprint(change(X)) != data_fingerprint(X)
     assert data_fingerprint(X.copy()) == data_fingerprint(X)
+
+
+def test_sorted_labels_with_unshuffled_plain_folds_warn(mnist):
+    y_sorted = np.sort(mnist.y_train[:3000])
+    with pytest.warns(MnistlabWarning, match="labels look sorted"):
+        stratified_folds(y_sorted, cv=3, stratify=False)
+
+
+def test_sorted_labels_keep_stratified_folds_whole(mnist):
+    y_sorted = np.sort(mnist.y_train[:3000])
+    for train, test in stratified_folds(y_sorted, cv=3):
+        assert set(y_sorted[train]) == set(range(10))
+        assert set(y_sorted[test]) == set(range(10))
+
+
+def test_sorted_labels_warn_in_the_multilabel_section(mnist):
+    from mnistlab.multilabel import run_multilabel
+
+    order = np.argsort(mnist.y_train[:1500], kind="stable")
+    X, y = mnist.X_train[:1500][order], mnist.y_train[:1500][order]
+    with pytest.warns(MnistlabWarning, match="trains without the class"):
+        run_multilabel(X, y)
