@@ -27,6 +27,7 @@ __all__ = [
     "assemble",
     "data_fingerprint",
     "fold_accuracies",
+    "fold_labels",
     "fold_tasks",
     "run_tasks",
     "stratified_folds",
@@ -49,6 +50,14 @@ def stratified_folds(y, *, cv=3, shuffle=False, random_state=None, stratify=True
     folds = [(train, test) for train, test in splitter.split(X_dummy, y)]
     _warn_missing_classes(y, folds)
     return folds
+
+
+def fold_labels(folds, n_samples):
+    """For each sample, the number of the fold in which it is a test sample."""
+    labels = np.full(n_samples, -1, dtype=np.int64)
+    for i, (_, test) in enumerate(folds):
+        labels[test] = i
+    return labels
 
 
 def _warn_missing_classes(y, folds):

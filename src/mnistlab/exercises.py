@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cv import Task, data_fingerprint, run_tasks, stratified_folds
+from .cv import Task, data_fingerprint, fold_labels, run_tasks, stratified_folds
 from .exceptions import InputError
 from .neighbors import fold_kneighbors, kneighbors, vote
 from .validation import IMAGE_SHAPE, check_images, check_labels
@@ -114,9 +114,7 @@ def tune_knn(
     points = _grid_points(param_grid)
     data_key = data_key or data_fingerprint(X_train, y_train, X_test)
     folds = stratified_folds(y_train, cv=cv)
-    test_folds = np.empty(len(X_train), dtype=np.int64)
-    for i, (_, test) in enumerate(folds):
-        test_folds[test] = i
+    test_folds = fold_labels(folds, len(X_train))
 
     ks = sorted(set(param_grid["n_neighbors"]) | {5})
 

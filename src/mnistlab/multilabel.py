@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import f1_score
 
-from .cv import Task, data_fingerprint, run_tasks, stratified_folds
+from .cv import Task, data_fingerprint, fold_labels, run_tasks, stratified_folds
 from .neighbors import fold_kneighbors, kneighbors, vote
 from .validation import check_images, check_labels
 
@@ -86,9 +86,7 @@ def run_multilabel(X_train, y_train, *, n_neighbors=5, cv=3, cache=None, data_ke
     y_multilabel = multilabel_target(y)
     data_key = data_key or data_fingerprint(X, y)
     folds = stratified_folds(y, cv=cv, stratify=False)
-    test_folds = np.empty(len(X), dtype=np.int64)
-    for i, (_, test) in enumerate(folds):
-        test_folds[test] = i
+    test_folds = fold_labels(folds, len(X))
 
     def search_folds():
         dist, ind = fold_kneighbors(X, test_folds, n_neighbors)
