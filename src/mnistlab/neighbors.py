@@ -205,8 +205,13 @@ def _kth_smallest(sample, k):
     return np.partition(sample, k - 1, axis=1)[:, k - 1].astype(np.float64)
 
 
-def _sq_norms(X):
-    return np.einsum("ij,ij->i", X.astype(np.int64), X.astype(np.int64))
+def _sq_norms(X, *, batch=16384):
+    """Exact squared norms of uint8 rows, a batch at a time (no wide copy)."""
+    out = np.empty(len(X), dtype=np.int64)
+    for start in range(0, len(X), batch):
+        rows = X[start : start + batch].astype(np.int32)
+        out[start : start + batch] = np.einsum("ij,ij->i", rows, rows)
+    return out
 
 
 def _pair_dots(A, rows_a, B, rows_b, *, batch=16384):
@@ -291,7 +296,8 @@ def kneighbors(X_query, X_fit, n_neighbors, *, chunk_rows=2048, chunk_cols=32768
     ks = _check_k(n_neighbors, len(X_fit))
     search = _Search(X_query, X_fit, max(ks))
     q32 = X_query.astype(np.float32)
-    f32 = X_fit.astype(np.float32) * np.float32(-2)
+    f32 = X_fit.astype(np.float32)
+    f32 *= -2
     for r0 in range(0, len(X_query), chunk_rows):
         r1 = min(r0 + chunk_rows, len(X_query))
         for c0 in range(0, len(X_fit), chunk_cols):
