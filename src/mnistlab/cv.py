@@ -10,6 +10,7 @@ the separate scikit-learn calls, since each fit is deterministic.
 
 import hashlib
 import logging
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ __all__ = [
     "fold_accuracies",
     "fold_labels",
     "fold_tasks",
+    "lazy",
     "run_tasks",
     "stratified_folds",
 ]
@@ -77,6 +79,24 @@ def _warn_missing_classes(y, folds):
                 stacklevel=3,
             )
             return
+
+
+def lazy(make):
+    """Wrap ``make`` so that it runs once, on first call, even across threads.
+
+    For data that only a computed fold needs: a run served from the cache
+    then never makes it.
+    """
+    lock = threading.Lock()
+    made = []
+
+    def get():
+        with lock:
+            if not made:
+                made.append(make())
+            return made[0]
+
+    return get
 
 
 def describe(estimator):
@@ -157,7 +177,11 @@ def fold_tasks(
     name, estimator, X, y, folds, *, methods=("predict",), data_key, extra=None
 ):
     """One :class:`Task` per fold: fit a clone on the training part and
-    apply each of ``methods`` to the test part."""
+    apply each of ``methods`` to the test part.
+
+    ``X`` is an array, or a function without arguments that returns it
+    (called only when a fold has to be computed).
+    """
     tasks = []
     for i, (train, test) in enumerate(folds):
         description = {
@@ -177,8 +201,11 @@ def fold_tasks(
 
 def _fold_compute(estimator, X, y, train, test, methods):
     def compute():
-        model = clone(estimator).fit(X[train], y[train])
-        X_test = X[test]
+        # X may be a function that makes the array, so that nothing is
+        # converted when every fold comes from the cache.
+        data = X() if callable(X) else X
+        model = clone(estimator).fit(data[train], y[train])
+        X_test = data[test]
         return {method: getattr(model, method)(X_test) for method in methods}
 
     return compute

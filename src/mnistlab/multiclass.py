@@ -18,6 +18,7 @@ from .cv import (
     describe,
     fold_accuracies,
     fold_tasks,
+    lazy,
     run_tasks,
     stratified_folds,
 )
@@ -119,14 +120,16 @@ def run_multiclass(
     if len(np.unique(y)) < 2:
         raise InputError("y_train must hold at least two different digits")
     data_key = data_key or data_fingerprint(X, y)
-    X = X.astype(np.float64)
+    X_float = lazy(lambda: X.astype(np.float64))
+    # The scaler is fitted on the whole training set, as the chapter does.
+    X_scaled = lazy(lambda: StandardScaler().fit_transform(X_float()))
+
     # Both cores for the ten one-vs-rest problems of each SGD; the result does
     # not depend on n_jobs (the seeds are drawn before the problems start).
     sgd = SGDClassifier(random_state=random_state, n_jobs=n_jobs)
     if max_iter is not None:
         sgd.set_params(max_iter=int(max_iter))
     folds = stratified_folds(y, cv=cv)
-    X_scaled = StandardScaler().fit_transform(X)
     tasks = [
         *fold_tasks(
             "SGD ten digits, scaled",
@@ -137,11 +140,10 @@ def run_multiclass(
             data_key=data_key,
             extra="StandardScaler on all training data",
         ),
-        *fold_tasks("SGD ten digits", sgd, X, y, folds, data_key=data_key),
-        _fit_task("SGD ten digits, all training data", sgd, X, y, data_key),
-        _svc_task(X, y, n_svc_samples, random_state, data_key),
+        *fold_tasks("SGD ten digits", sgd, X_float, y, folds, data_key=data_key),
+        _fit_task("SGD ten digits, all training data", sgd, X_float, y, data_key),
+        _svc_task(X_float, y, n_svc_samples, random_state, data_key),
     ]
-    del X_scaled
     results = run_tasks(tasks, cache=cache, n_jobs=n_jobs)
     scaled_folds, raw_folds = results[:cv], results[cv : 2 * cv]
     sgd_full, svc = results[-2], results[-1]
@@ -163,8 +165,9 @@ def run_multiclass(
     )
 
 
-def _fit_task(name, estimator, X, y, data_key):
+def _fit_task(name, estimator, X_float, y, data_key):
     def compute():
+        X = X_float()
         model = clone(estimator).fit(X, y)
         return {
             "predict": model.predict(X[:1]),
@@ -180,10 +183,11 @@ def _fit_task(name, estimator, X, y, data_key):
     return Task(description, compute)
 
 
-def _svc_task(X, y, n_svc_samples, random_state, data_key):
-    n = min(int(n_svc_samples), len(X))
+def _svc_task(X_float, y, n_svc_samples, random_state, data_key):
+    n = min(int(n_svc_samples), len(y))
 
     def compute():
+        X = X_float()
         X_small, y_small = X[:n], y[:n]
         some_digit = X[:1]
         svc = SVC(random_state=random_state).fit(X_small, y_small)
