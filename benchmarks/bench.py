@@ -646,6 +646,11 @@ def parse_args(argv):
     return args
 
 
+# mnistlab's peak resident memory for any stage (and so for the full report,
+# which runs the stages one after the other and keeps only their results).
+MEMORY_BUDGET = 3 * 1024 * MB
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.worker is not None:
@@ -682,8 +687,15 @@ def main(argv=None):
         print("\nDisagreements:", *found, sep="\n")
     if failures:
         print("\nFailed runs:", *failures, sep="\n")
+    over = [
+        f"{stage}: {run['peak_rss'] / MB:.0f} MB"
+        for (stage, side), run in runs.items()
+        if side == "mnistlab" and "error" not in run and run["peak_rss"] > MEMORY_BUDGET
+    ]
+    if over:
+        print(f"\nOver the {MEMORY_BUDGET / MB:.0f} MB memory budget:", *over, sep="\n")
     print(f"\nWritten to {args.out}")
-    return 1 if found or failures else 0
+    return 1 if found or failures or over else 0
 
 
 if __name__ == "__main__":
