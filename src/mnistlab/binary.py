@@ -7,7 +7,6 @@ import logging
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import SGDClassifier
@@ -22,11 +21,11 @@ from sklearn.metrics import (
 )
 
 from .cv import (
-    Task,
     assemble,
     data_fingerprint,
     fold_accuracies,
     fold_tasks,
+    full_fit_task,
     lazy,
     run_tasks,
     stratified_folds,
@@ -291,7 +290,6 @@ def run_binary(
     shuffled = stratified_folds(
         y_train_5, cv=cv, shuffle=True, random_state=random_state
     )
-    full = np.arange(len(pixels))
     tasks = [
         # The forest is the longest fit: start it first.
         *fold_tasks(
@@ -321,7 +319,9 @@ def run_binary(
             data_key=data_key,
             extra="manual clone loop",
         ),
-        _full_fit_task(sgd, X, y_train_5, full, data_key),
+        full_fit_task(
+            "SGD 5-detector, all training data", sgd, X, y_train_5, data_key=data_key
+        ),
     ]
     results = run_tasks(tasks, cache=cache, n_jobs=n_jobs)
     forest_folds, sgd_folds = results[:cv], results[cv : 2 * cv]
@@ -346,26 +346,6 @@ def run_binary(
         manual_cv_accuracy=fold_accuracies(manual_folds, shuffled, y_train_5),
         baseline_cv_accuracy=_baseline_accuracy(pixels, y_train_5, folds),
     )
-
-
-def _full_fit_task(estimator, X_float, y, train, data_key):
-    def compute():
-        X = X_float()
-        model = clone(estimator).fit(X[train], y[train])
-        some_digit = X[:1]
-        return {
-            "predict": model.predict(some_digit),
-            "decision_function": model.decision_function(some_digit),
-        }
-
-    description = {
-        "name": "SGD 5-detector, all training data",
-        "estimator": {"class": "SGDClassifier", "params": estimator.get_params()},
-        "data": data_key,
-        "methods": ["predict", "decision_function"],
-        "on": "some_digit",
-    }
-    return Task(description, compute)
 
 
 def _baseline_accuracy(X, y, folds):

@@ -30,6 +30,7 @@ __all__ = [
     "fold_accuracies",
     "fold_labels",
     "fold_tasks",
+    "full_fit_task",
     "lazy",
     "run_tasks",
     "stratified_folds",
@@ -145,11 +146,10 @@ class Task:
 
 
 def _run_one(task, cache):
-    start, cpu = time.perf_counter(), time.process_time()
+    start = time.perf_counter()
     arrays = cache.get(task.description, task.compute)
-    wall = time.perf_counter() - start
-    log.debug("%s: %.1f s", task.description.get("name"), wall)
-    return arrays, wall, time.process_time() - cpu
+    log.debug("%s: %.1f s", task.description.get("name"), time.perf_counter() - start)
+    return arrays
 
 
 def run_tasks(tasks, *, cache=None, n_jobs=None):
@@ -165,12 +165,10 @@ def run_tasks(tasks, *, cache=None, n_jobs=None):
     """
     cache = cache if cache is not None else FoldCache(None)
     if n_jobs in (None, 1) or len(tasks) <= 1:
-        outcomes = [_run_one(task, cache) for task in tasks]
-    else:
-        outcomes = Parallel(n_jobs=n_jobs, prefer="threads")(
-            delayed(_run_one)(task, cache) for task in tasks
-        )
-    return [arrays for arrays, _, _ in outcomes]
+        return [_run_one(task, cache) for task in tasks]
+    return Parallel(n_jobs=n_jobs, prefer="threads")(
+        delayed(_run_one)(task, cache) for task in tasks
+    )
 
 
 def fold_tasks(
@@ -197,6 +195,30 @@ def fold_tasks(
             Task(description, _fold_compute(estimator, X, y, train, test, methods))
         )
     return tasks
+
+
+def full_fit_task(name, estimator, X, y, *, data_key):
+    """A :class:`Task` that fits a clone on all of ``X`` and asks it for the
+    prediction and decision score of the first image (``some_digit``).
+
+    ``X`` is an array or a function that returns it, as in :func:`fold_tasks`.
+    """
+
+    def compute():
+        data = X() if callable(X) else X
+        model = clone(estimator).fit(data, y)
+        return {
+            "predict": model.predict(data[:1]),
+            "decision_function": model.decision_function(data[:1]),
+        }
+
+    description = {
+        "name": name,
+        "estimator": describe(estimator),
+        "data": data_key,
+        "on": "some_digit",
+    }
+    return Task(description, compute)
 
 
 def _fold_compute(estimator, X, y, train, test, methods):

@@ -5,7 +5,6 @@ one-vs-one wrappers, and SGD on raw and standardized pixels.
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.linear_model import SGDClassifier
 from sklearn.multiclass import OneVsOneClassifier, OneVsRestClassifier
 from sklearn.preprocessing import StandardScaler
@@ -15,9 +14,9 @@ from .cv import (
     Task,
     assemble,
     data_fingerprint,
-    describe,
     fold_accuracies,
     fold_tasks,
+    full_fit_task,
     lazy,
     run_tasks,
     stratified_folds,
@@ -141,7 +140,9 @@ def run_multiclass(
             extra="StandardScaler on all training data",
         ),
         *fold_tasks("SGD ten digits", sgd, X_float, y, folds, data_key=data_key),
-        _fit_task("SGD ten digits, all training data", sgd, X_float, y, data_key),
+        full_fit_task(
+            "SGD ten digits, all training data", sgd, X_float, y, data_key=data_key
+        ),
         _svc_task(X_float, y, n_svc_samples, random_state, data_key),
     ]
     results = run_tasks(tasks, cache=cache, n_jobs=n_jobs)
@@ -163,24 +164,6 @@ def run_multiclass(
         sgd_scaled_cv_accuracy=fold_accuracies(scaled_folds, folds, y),
         y_train_pred=assemble(scaled_folds, folds, "predict", len(X)),
     )
-
-
-def _fit_task(name, estimator, X_float, y, data_key):
-    def compute():
-        X = X_float()
-        model = clone(estimator).fit(X, y)
-        return {
-            "predict": model.predict(X[:1]),
-            "decision_function": model.decision_function(X[:1]),
-        }
-
-    description = {
-        "name": name,
-        "estimator": describe(estimator),
-        "data": data_key,
-        "on": "some_digit",
-    }
-    return Task(description, compute)
 
 
 def _svc_task(X_float, y, n_svc_samples, random_state, data_key):
