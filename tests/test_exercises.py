@@ -5,7 +5,8 @@ import pytest
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsClassifier
 
-from mnistlab import InputError
+import mnistlab.exercises
+from mnistlab import FoldCache, InputError
 from mnistlab.exercises import (
     augment_with_shifts,
     run_augmentation,
@@ -152,3 +153,24 @@ def test_augmentation_equals_kneighbors_classifier(mnist):
     np.testing.assert_array_equal(
         result.examples[1], shift_images(X_train[:1], -1, 0)[0]
     )
+
+
+def test_a_cached_augmentation_builds_no_augmented_set(mnist, tmp_path, monkeypatch):
+    X_train, y_train = mnist.X_train[:300], mnist.y_train[:300]
+    X_test, y_test = mnist.X_test[:50], mnist.y_test[:50]
+    cache = FoldCache(tmp_path)
+    first = run_augmentation(X_train, y_train, X_test, y_test, cache=cache)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the augmented set was built again")
+
+    monkeypatch.setattr(mnistlab.exercises, "augment_with_shifts", refuse)
+    second = run_augmentation(X_train, y_train, X_test, y_test, cache=cache)
+
+    assert cache.hits == ["KNN neighbours among the augmented images"]
+    assert second.test_accuracy == first.test_accuracy
+    np.testing.assert_array_equal(second.examples, first.examples)
+    # Other training images are another augmented set.
+    monkeypatch.undo()
+    run_augmentation(X_train[1:], y_train[1:], X_test, y_test, cache=cache)
+    assert len(cache.misses) == 2

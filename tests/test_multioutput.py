@@ -1,10 +1,12 @@
 import collections
+import dataclasses
 
 import numpy as np
 import pytest
 from sklearn.neighbors import KNeighborsClassifier
 
-from mnistlab import InputError
+import mnistlab.multioutput
+from mnistlab import FoldCache, InputError
 from mnistlab.multioutput import add_noise, pixel_mode, psnr, rmse, run_denoising
 
 N_TRAIN, N_TEST = 3000, 200
@@ -163,3 +165,41 @@ def test_examples_are_the_first_test_images(mnist):
 
     assert result.examples_denoised.shape == (3, 784)
     np.testing.assert_array_equal(result.examples_clean, X_test[:3])
+
+
+def test_a_cached_run_draws_no_noise_and_gives_the_same_result(
+    mnist, tmp_path, monkeypatch
+):
+    X_train, X_test = mnist.X_train[:300], mnist.X_test[:40]
+    cache = FoldCache(tmp_path)
+    first = run_denoising(X_train, X_test, cache=cache)
+
+    def no_noise(*args, **kwargs):
+        raise AssertionError("noise was drawn again")
+
+    monkeypatch.setattr(mnistlab.multioutput, "add_noise", no_noise)
+    second = run_denoising(X_train, X_test, cache=cache)
+
+    assert cache.hits == ["KNN neighbours of the noisy test images"]
+    assert dataclasses.asdict(second).keys() == dataclasses.asdict(first).keys()
+    for name, value in dataclasses.asdict(first).items():
+        np.testing.assert_array_equal(getattr(second, name), value, err_msg=name)
+
+
+@pytest.mark.parametrize("change", [{"random_state": 0}, {"noise": (0, 50)}])
+def test_another_seed_or_range_is_not_taken_from_the_cache(mnist, tmp_path, change):
+    X_train, X_test = mnist.X_train[:300], mnist.X_test[:40]
+    cache = FoldCache(tmp_path)
+    first = run_denoising(X_train, X_test, cache=cache)
+
+    other = run_denoising(X_train, X_test, cache=cache, **change)
+
+    assert cache.hits == []
+    assert len(cache.misses) == 2
+    assert other.rmse_noisy != first.rmse_noisy
+
+
+@pytest.mark.parametrize("noise", [100, (0, 50, 100), (0, 1)])
+def test_bad_noise_is_refused_before_any_work(mnist, noise):
+    with pytest.raises(InputError, match="noise"):
+        run_denoising(mnist.X_train[:20], mnist.X_test[:5], noise=noise)

@@ -1,6 +1,7 @@
 """The report's files, checked by their structure and content."""
 
 import base64
+import copy
 import dataclasses
 import json
 import os
@@ -268,7 +269,7 @@ def test_a_second_run_gives_an_identical_metrics_json(
     # The second run takes every fold from the cache; only its timings differ.
     again = run(mnist, tmp_path_factory)
     # Figures are compared on a smaller report below; skip drawing them here.
-    monkeypatch.setattr(mnistlab.report, "_render_figures", lambda result: [])
+    monkeypatch.setattr(mnistlab.report, "_render_figures", lambda *args: [])
 
     write_report(again, tmp_path)
 
@@ -291,6 +292,74 @@ def test_writing_twice_gives_identical_files(small_result, tmp_path):
     assert len(files) == 5
     for name in files:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def _refuse_to_draw(spec, section):
+    raise AssertionError(f"figure {spec.name} was drawn again")
+
+
+def test_a_cached_figure_is_copied_not_drawn(small_result, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    write_report(small_result, tmp_path / "first", cache=cache)
+    monkeypatch.setattr(mnistlab.report, "_draw", _refuse_to_draw)
+
+    write_report(small_result, tmp_path / "second", cache=cache)
+
+    for name in FIGURES["data"]:
+        png = f"figures/{name}.png"
+        first = (tmp_path / "first" / png).read_bytes()
+        assert first[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (tmp_path / "second" / png).read_bytes() == first
+    assert (tmp_path / "second" / "index.html").read_bytes() == (
+        tmp_path / "first" / "index.html"
+    ).read_bytes()
+
+
+def test_a_figure_is_drawn_again_when_its_results_change(
+    small_result, tmp_path, monkeypatch
+):
+    cache = tmp_path / "cache"
+    write_report(small_result, tmp_path / "first", cache=cache)
+    data = small_result.sections["data"]
+    counts = copy.deepcopy(data.label_counts)
+    counts["train"][0] += 1
+    changed = dataclasses.replace(
+        small_result,
+        sections={
+            **small_result.sections,
+            "data": dataclasses.replace(data, label_counts=counts),
+        },
+    )
+    drawn = []
+    draw = mnistlab.report._draw
+    monkeypatch.setattr(
+        mnistlab.report,
+        "_draw",
+        lambda spec, section: drawn.append(spec.name) or draw(spec, section),
+    )
+
+    write_report(changed, tmp_path / "second", cache=cache)
+
+    # Both figures of the changed section, no other.
+    assert drawn == FIGURES["data"]
+    figures = tmp_path / "first" / "figures", tmp_path / "second" / "figures"
+    first, second = ((f / "label_counts.png").read_bytes() for f in figures)
+    assert first != second
+
+
+def test_a_damaged_cached_figure_is_drawn_again(small_result, tmp_path):
+    cache = tmp_path / "cache"
+    write_report(small_result, tmp_path / "first", cache=cache)
+    for entry in cache.rglob("*.npz"):
+        entry.write_bytes(entry.read_bytes()[:100])
+
+    write_report(small_result, tmp_path / "second", cache=cache)
+
+    for name in FIGURES["data"]:
+        png = f"figures/{name}.png"
+        assert (tmp_path / "second" / png).read_bytes() == (
+            tmp_path / "first" / png
+        ).read_bytes()
 
 
 def test_run_json_manifest(report_dir, result):

@@ -273,7 +273,7 @@ def _run_report(args, out):
         "total_seconds": time.perf_counter() - start,
         "warnings": messages,
     }
-    write_report(result, out_dir, run_info=run_info)
+    write_report(result, out_dir, run_info=run_info, cache=cache)
     if not args.quiet:
         for message in messages:
             print(f"mnistlab: warning: {message}", file=sys.stderr)

@@ -282,16 +282,23 @@ def run_augmentation(
     -------
     result : AugmentationResult
     """
-    X_aug, y_aug = augment_with_shifts(X_train, y_train)
+    X_train = check_images(X_train, name="X_train", allow_single=False)
+    y_train = check_labels(y_train, name="y_train", n_samples=len(X_train))
     X_test = check_images(X_test, name="X_test", allow_single=False)
     y_test = check_labels(y_test, name="y_test", n_samples=len(X_test))
+    y_aug = np.tile(y_train, 1 + len(SHIFTS))
 
     def search():
+        # The augmented images exist only while they are searched.
+        X_aug, _ = augment_with_shifts(X_train, y_train)
         return _flatten(kneighbors(X_test, X_aug, [n_neighbors]))
 
+    # The augmented set is a function of the training images, so these and
+    # the shifts identify it.
     description = {
         "name": "KNN neighbours among the augmented images",
-        "data": data_fingerprint(X_aug, X_test),
+        "data": data_fingerprint(X_train, X_test),
+        "shifts": SHIFTS,
         "n_neighbors": n_neighbors,
     }
     (found,) = run_tasks([Task(description, search)], cache=cache)
@@ -302,5 +309,7 @@ def run_augmentation(
         n_augmented=len(y_aug),
         params=params,
         test_accuracy=_accuracy(y_aug, found, y_test, **params),
-        examples=np.stack([X_aug[i * n] for i in range(1 + len(SHIFTS))]),
+        examples=np.concatenate(
+            [X_train[:1]] + [shift_images(X_train[:1], *d) for d in SHIFTS.values()]
+        ),
     )

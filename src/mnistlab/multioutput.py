@@ -38,6 +38,17 @@ def add_noise(X, *, low=0, high=100, random_state=42):
     X_noisy : ndarray of shape (n_samples, 784), dtype uint8
     """
     X = check_images(X, name="X", allow_single=False)
+    _check_noise_range(low, high)
+    rng = (
+        random_state
+        if isinstance(random_state, np.random.RandomState)
+        else np.random.RandomState(random_state)
+    )
+    noise = rng.randint(low, high, size=X.shape).astype(np.int16)
+    return np.clip(X.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+
+
+def _check_noise_range(low, high):
     for name, value in (("low", low), ("high", high)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer):
             raise InputError(f"{name} must be a whole number, got {value!r}")
@@ -51,13 +62,6 @@ def add_noise(X, *, low=0, high=100, random_state=42):
             f"the noise range [{low}, {high}) exceeds what a pixel 0..255 can "
             "take; choose bounds between -255 and 256"
         )
-    rng = (
-        random_state
-        if isinstance(random_state, np.random.RandomState)
-        else np.random.RandomState(random_state)
-    )
-    noise = rng.randint(low, high, size=X.shape).astype(np.int16)
-    return np.clip(X.astype(np.int16) + noise, 0, 255).astype(np.uint8)
 
 
 def pixel_mode(values):
@@ -164,19 +168,32 @@ def run_denoising(
     """
     X_train = check_images(X_train, name="X_train", allow_single=False)
     X_test = check_images(X_test, name="X_test", allow_single=False)
-    rng = np.random.RandomState(random_state)
-    X_train_mod = add_noise(X_train, low=noise[0], high=noise[1], random_state=rng)
-    X_test_mod = add_noise(X_test, low=noise[0], high=noise[1], random_state=rng)
+    try:
+        low, high = noise
+    except (TypeError, ValueError):
+        raise InputError(
+            f"noise must be a pair (low, high) of whole numbers, got {noise!r}"
+        ) from None
+    _check_noise_range(low, high)
 
     def search():
-        return {"indices": kneighbors(X_test_mod, X_train_mod, n_neighbors)[1]}
+        rng = np.random.RandomState(random_state)
+        X_train_mod = add_noise(X_train, low=low, high=high, random_state=rng)
+        X_test_mod = add_noise(X_test, low=low, high=high, random_state=rng)
+        indices = kneighbors(X_test_mod, X_train_mod, n_neighbors)[1]
+        return {"indices": indices, "X_test_noisy": X_test_mod}
 
+    # The noisy images are a function of the clean ones, the range and the
+    # seed; the noisy test images are kept with the search that used them.
     description = {
         "name": "KNN neighbours of the noisy test images",
-        "data": data_fingerprint(X_train_mod, X_test_mod),
+        "data": data_fingerprint(X_train, X_test),
+        "noise": [int(low), int(high)],
+        "random_state": random_state,
         "n_neighbors": n_neighbors,
     }
     (found,) = run_tasks([Task(description, search)], cache=cache)
+    X_test_mod = found["X_test_noisy"]
     X_denoised = np.empty_like(X_test)
     for start in range(0, len(X_test), 1000):
         ind = found["indices"][start : start + 1000]

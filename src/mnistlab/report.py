@@ -17,14 +17,18 @@
 """
 
 import base64
+import functools
+import hashlib
 import io
 import json
 import logging
 import os
 import platform
+import sys
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
+
+import numpy as np
 
 from . import plots
 from ._io import atomic_write_bytes, atomic_write_text, ensure_dir
@@ -171,7 +175,7 @@ def _figure_specs():
     ]
 
 
-def write_report(result, out_dir, *, run_info=None):
+def write_report(result, out_dir, *, run_info=None, cache=None):
     """Write the chapter's report: a page, its figures, metrics and manifest.
 
     Everything is drawn and rendered in memory first; then the figures,
@@ -189,6 +193,11 @@ def write_report(result, out_dir, *, run_info=None):
     run_info : dict, default=None
         More facts for ``run.json`` (such as the command line), as JSON
         values.
+    cache : FoldCache, path-like or None, default=None
+        Where drawn figures are kept, keyed by the results they show, the
+        drawing code and the matplotlib version; a re-run with the same
+        results copies them instead of drawing them again. ``None`` draws
+        every figure.
 
     Returns
     -------
@@ -232,7 +241,7 @@ def write_report(result, out_dir, *, run_info=None):
 
     out_dir = ensure_dir(out_dir, what="report folder")
     figures_dir = ensure_dir(out_dir / "figures", what="report's figures folder")
-    figures = _render_figures(result)
+    figures = _render_figures(result, _as_cache(cache))
     html = _render_html(result, metrics, figures, run_info or {})
 
     for figure in figures:
@@ -319,23 +328,72 @@ def _is_quick(result):
     return n_train < FULL_N_TRAIN or n_test < FULL_N_TEST
 
 
-def _render_figures(result):
-    """Draw each figure of the sections run, as PNG bytes, and let it go."""
+def _as_cache(cache):
+    from .cache import FoldCache
+
+    if isinstance(cache, FoldCache):
+        return cache
+    return FoldCache(None if cache is None else Path(cache))
+
+
+@functools.cache
+def _drawing_fingerprint():
+    """What besides the results decides a figure's pixels."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    for module in (plots, sys.modules[__name__]):
+        digest.update(Path(module.__file__).read_bytes())
+    return {
+        "code": digest.hexdigest(),
+        "dpi": [RENDER_DPI, DISPLAY_DPI],
+        "matplotlib": version("matplotlib"),
+    }
+
+
+def _figure_key(cache, spec, section):
+    import joblib
+
+    return cache.key(
+        {
+            "name": f"figure {spec.name}",
+            "figure": spec.name,
+            "results": joblib.hash(section),
+            "drawing": _drawing_fingerprint(),
+        }
+    )
+
+
+def _draw(spec, section):
+    """PNG bytes of one figure and its display size in CSS pixels."""
+    fig = spec.draw(section)
+    buffer = io.BytesIO()
+    # No "Software" entry: the PNG bytes then depend on the image alone.
+    fig.savefig(buffer, format="png", dpi=RENDER_DPI, metadata={"Software": None})
+    width, height = (round(v * DISPLAY_DPI) for v in fig.get_size_inches())
+    # A bare Figure is not registered anywhere: clearing it and dropping
+    # the reference frees it, as plt.close would for pyplot's figures.
+    fig.clear()
+    return buffer.getvalue(), width, height
+
+
+def _render_figures(result, cache):
+    """Each figure of the sections run, drawn or copied from ``cache``."""
     figures = []
     for spec in _figure_specs():
         section = result.sections.get(spec.section)
         if section is None:
             continue
-        fig = spec.draw(section)
-        buffer = io.BytesIO()
-        # No "Software" entry: the PNG bytes then depend on the image alone.
-        fig.savefig(buffer, format="png", dpi=RENDER_DPI, metadata={"Software": None})
-        width, height = (round(v * DISPLAY_DPI) for v in fig.get_size_inches())
-        # A bare Figure is not registered anywhere: clearing it and dropping
-        # the reference frees it, as plt.close would for pyplot's figures.
-        fig.clear()
-        del fig
-        png = buffer.getvalue()
+        key = _figure_key(cache, spec, section) if cache.directory else None
+        stored = cache.load(key) if key else None
+        if stored is not None and {"png", "size"} <= stored.keys():
+            png = stored["png"].tobytes()
+            width, height = (int(v) for v in stored["size"])
+        else:
+            png, width, height = _draw(spec, section)
+            if key:
+                png_array = np.frombuffer(png, dtype=np.uint8)
+                cache.save(key, {"png": png_array, "size": [width, height]})
         figures.append(
             {
                 "name": spec.name,
@@ -359,7 +417,7 @@ def _remove_stale_figures(figures_dir, keep):
             path.unlink()
 
 
-@cache
+@functools.cache
 def _environment():
     import jinja2
 
