@@ -19,7 +19,7 @@ import numpy as np
 
 from ._io import atomic_write_bytes, ensure_dir
 
-__all__ = ["FoldCache", "library_versions"]
+__all__ = ["FoldCache", "as_cache", "library_versions"]
 
 log = logging.getLogger("mnistlab")
 
@@ -141,3 +141,10 @@ class FoldCache:
         arrays = {name: np.asarray(value) for name, value in compute().items()}
         self.save(key, arrays)
         return arrays
+
+
+def as_cache(cache):
+    """``cache`` as a :class:`FoldCache`: one, a folder path, or ``None``."""
+    if isinstance(cache, FoldCache):
+        return cache
+    return FoldCache(None if cache is None else Path(cache))

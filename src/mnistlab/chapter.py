@@ -4,12 +4,11 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from .binary import run_binary
-from .cache import FoldCache
+from .cache import as_cache
 from .cv import data_fingerprint
 from .error_analysis import analyse_errors
 from .exceptions import InputError
@@ -235,8 +234,7 @@ def run_chapter(
     target_precision = check_fraction(target_precision, name="target_precision")
     if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
         raise InputError(f"cv must be a whole number of folds >= 2, got {cv!r}")
-    if not isinstance(cache, FoldCache):
-        cache = FoldCache(None if cache is None else Path(cache))
+    cache = as_cache(cache)
     data = mnist.subset(n_train, n_test)
     fingerprint = data_fingerprint(data.X_train, data.y_train, data.X_test, data.y_test)
     options = {

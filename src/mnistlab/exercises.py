@@ -309,7 +309,5 @@ def run_augmentation(
         n_augmented=len(y_aug),
         params=params,
         test_accuracy=_accuracy(y_aug, found, y_test, **params),
-        examples=np.concatenate(
-            [X_train[:1]] + [shift_images(X_train[:1], *d) for d in SHIFTS.values()]
-        ),
+        examples=augment_with_shifts(X_train[:1], y_train[:1])[0],
     )

@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import platform
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +32,7 @@ import numpy as np
 from . import plots
 from ._io import atomic_write_bytes, atomic_write_text, ensure_dir
 from .book import book_values, compare_with_book
-from .cache import library_versions
+from .cache import as_cache, library_versions
 from .chapter import SECTION_TITLES, SECTIONS, ChapterResult, _json_safe
 from .exceptions import InputError
 
@@ -241,7 +240,7 @@ def write_report(result, out_dir, *, run_info=None, cache=None):
 
     out_dir = ensure_dir(out_dir, what="report folder")
     figures_dir = ensure_dir(out_dir / "figures", what="report's figures folder")
-    figures = _render_figures(result, _as_cache(cache))
+    figures = _render_figures(result, as_cache(cache))
     html = _render_html(result, metrics, figures, run_info or {})
 
     for figure in figures:
@@ -328,22 +327,14 @@ def _is_quick(result):
     return n_train < FULL_N_TRAIN or n_test < FULL_N_TEST
 
 
-def _as_cache(cache):
-    from .cache import FoldCache
-
-    if isinstance(cache, FoldCache):
-        return cache
-    return FoldCache(None if cache is None else Path(cache))
-
-
 @functools.cache
 def _drawing_fingerprint():
     """What besides the results decides a figure's pixels."""
     from importlib.metadata import version
 
     digest = hashlib.sha256()
-    for module in (plots, sys.modules[__name__]):
-        digest.update(Path(module.__file__).read_bytes())
+    for path in (plots.__file__, __file__):
+        digest.update(Path(path).read_bytes())
     return {
         "code": digest.hexdigest(),
         "dpi": [RENDER_DPI, DISPLAY_DPI],
@@ -351,21 +342,19 @@ def _drawing_fingerprint():
     }
 
 
-def _figure_key(cache, spec, section):
+def _figure_description(spec, section):
     import joblib
 
-    return cache.key(
-        {
-            "name": f"figure {spec.name}",
-            "figure": spec.name,
-            "results": joblib.hash(section),
-            "drawing": _drawing_fingerprint(),
-        }
-    )
+    return {
+        "name": f"figure {spec.name}",
+        "figure": spec.name,
+        "results": joblib.hash(section),
+        "drawing": _drawing_fingerprint(),
+    }
 
 
 def _draw(spec, section):
-    """PNG bytes of one figure and its display size in CSS pixels."""
+    """One figure as PNG bytes and its display size in CSS pixels."""
     fig = spec.draw(section)
     buffer = io.BytesIO()
     # No "Software" entry: the PNG bytes then depend on the image alone.
@@ -374,7 +363,8 @@ def _draw(spec, section):
     # A bare Figure is not registered anywhere: clearing it and dropping
     # the reference frees it, as plt.close would for pyplot's figures.
     fig.clear()
-    return buffer.getvalue(), width, height
+    png = np.frombuffer(buffer.getvalue(), dtype=np.uint8)
+    return {"png": png, "size": [width, height]}
 
 
 def _render_figures(result, cache):
@@ -384,16 +374,11 @@ def _render_figures(result, cache):
         section = result.sections.get(spec.section)
         if section is None:
             continue
-        key = _figure_key(cache, spec, section) if cache.directory else None
-        stored = cache.load(key) if key else None
-        if stored is not None and {"png", "size"} <= stored.keys():
-            png = stored["png"].tobytes()
-            width, height = (int(v) for v in stored["size"])
-        else:
-            png, width, height = _draw(spec, section)
-            if key:
-                png_array = np.frombuffer(png, dtype=np.uint8)
-                cache.save(key, {"png": png_array, "size": [width, height]})
+        drawn = cache.get(
+            _figure_description(spec, section), functools.partial(_draw, spec, section)
+        )
+        png = drawn["png"].tobytes()
+        width, height = (int(v) for v in drawn["size"])
         figures.append(
             {
                 "name": spec.name,
